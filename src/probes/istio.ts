@@ -1,0 +1,48 @@
+import type { EnvVar, Probe } from "kubernetes-types/core/v1.js";
+import { IstioKubeAppProbersEnv, IstioStatusPort } from "../constants.js";
+import { probeTiming } from "./probe.js";
+
+/**
+ * Istio's sidecar injector rewrites app probes to `GET :15020/app-health/<container>/readyz` and
+ * records the originals in the istio-proxy's `ISTIO_KUBE_APP_PROBERS` env, a JSON object keyed by
+ * that path (istio `pkg/kube/inject/app_probe.go`). The agent cannot reach pilot-agent's view of
+ * the original, so we hand it the original probe.
+ */
+
+/** Parses `ISTIO_KUBE_APP_PROBERS` from the istio-proxy's env; anything unreadable counts as none. */
+export function istioAppProbers(env: readonly EnvVar[] | null | undefined): Record<string, Probe> {
+  const raw = env?.find((entry) => entry.name === IstioKubeAppProbersEnv)?.value;
+  if (!raw) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      return parsed as Record<string, Probe>;
+    }
+  } catch {
+    // Not JSON: as if Istio had recorded nothing.
+  }
+  return {};
+}
+
+/** The Istio app-health path a probe points at, or undefined when it is not Istio's rewrite. */
+export function istioProbePath(probe: Probe | null | undefined): string | undefined {
+  const get = probe?.httpGet;
+  if (!get || get.port !== IstioStatusPort) return undefined;
+  const path = get.path ?? "";
+  return /^\/app-health\/[^/]+\/readyz$/.test(path) ? path : undefined;
+}
+
+/**
+ * Undoes Istio's rewrite: the recorded original's handler, with the rewritten probe's timing
+ * (what the kubelet runs) overlaid by whatever the record carries. Without a record, the probe
+ * as it is (pilot-agent answers it inside the pod).
+ */
+export function originalProbe(
+  probe: Probe | null | undefined,
+  probers: Readonly<Record<string, Probe>>,
+): { probe: Probe | null | undefined; fromIstio: boolean } {
+  const path = istioProbePath(probe);
+  const recorded = path === undefined ? undefined : probers[path];
+  if (!recorded || typeof recorded !== "object") return { probe, fromIstio: false };
+  return { probe: { ...recorded, ...probeTiming(probe), ...probeTiming(recorded) }, fromIstio: true };
+}
