@@ -1,4 +1,5 @@
 import type { InjectorConfig } from "../config/schema.js";
+import { MAX_NESTING_DEPTH, nestedDeeperThan } from "../json-depth.js";
 import { admitPod } from "./admit.js";
 import { encodePatch } from "./patch.js";
 import { AdmissionReviewSchema, describeIssue } from "./schema.js";
@@ -36,6 +37,9 @@ export type ReviewResult =
  * dry-run requests get the same answer, since the injection has no side effects.
  */
 export function review(body: unknown, config: InjectorConfig): ReviewResult {
+  if (nestedDeeperThan(body)) {
+    return { status: 400, body: { error: `body: nested deeper than ${MAX_NESTING_DEPTH} levels` } };
+  }
   const parsed = AdmissionReviewSchema.safeParse(body);
   if (!parsed.success) return { status: 400, body: { error: describeIssue(parsed.error) } };
   const { apiVersion, kind, request } = parsed.data;

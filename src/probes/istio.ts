@@ -1,5 +1,6 @@
 import type { EnvVar, Probe } from "kubernetes-types/core/v1.js";
 import { IstioKubeAppProbersEnv, IstioStatusPort } from "../constants.js";
+import { nestedDeeperThan } from "../json-depth.js";
 import { probeTiming } from "./probe.js";
 
 /**
@@ -15,7 +16,12 @@ export function istioAppProbers(env: readonly EnvVar[] | null | undefined): Reco
   if (!raw) return {};
   try {
     const parsed: unknown = JSON.parse(raw);
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+    if (
+      parsed !== null &&
+      typeof parsed === "object" &&
+      !Array.isArray(parsed) &&
+      !nestedDeeperThan(parsed)
+    ) {
       return parsed as Record<string, Probe>;
     }
   } catch {

@@ -4,6 +4,7 @@ import {
   NetworkProbeHeaderName,
   NetworkProbeHeaderValue,
 } from "../constants.js";
+import { nestedDeeperThan } from "../json-depth.js";
 import { handlerPort, numericPort, probeTiming } from "./probe.js";
 
 /**
@@ -45,6 +46,9 @@ export function rewriteQueueProxyProbe(value: string | undefined, userPort: numb
     parsed = JSON.parse(value);
   } catch {
     return { value: undefined, rule: "SERVING_READINESS_PROBE is not JSON: unchanged" };
+  }
+  if (nestedDeeperThan(parsed)) {
+    return { value: undefined, rule: "SERVING_READINESS_PROBE is nested too deep: unchanged" };
   }
   const onUserPort = (entry: unknown): entry is Probe =>
     entry !== null && typeof entry === "object" && numericPort(handlerPort(entry as Probe)) === userPort;
