@@ -332,3 +332,16 @@ describe("status annotation and idempotency", () => {
     expect(injectAgent(pod([kserve], {}), bundled).outcome).toBe("unchanged");
   });
 });
+
+describe("an init container named agent", () => {
+  it("is refused with the reason, never a pod with two containers named agent", () => {
+    const input: Pod = {
+      ...pod([kserve]),
+      spec: { containers: [kserve], initContainers: [{ name: "agent" }] },
+    };
+    expect(injectAgent(input, bundled)).toEqual({
+      outcome: "refused",
+      reason: "an init container is already named agent",
+    });
+  });
+});

@@ -231,3 +231,18 @@ describe("queue-proxy mode: pointing the queue-proxy at the agent", () => {
     expect(rewriteQueueProxyProbe(value, 8080)).toEqual({ value: undefined, rule });
   });
 });
+
+describe("a malformed Istio record", () => {
+  const rewritten: Probe = { httpGet: { path: "/app-health/kserve-container/readyz", port: 15020 } };
+  it.each([
+    ["a path that is not a string", { httpGet: { path: 7, port: 8081 } }],
+    ["no handler", { timeoutSeconds: 1 }],
+    ["two handlers", { httpGet: { port: 8081 }, tcpSocket: { port: 8081 } }],
+    ["a timing field that is not a number", { tcpSocket: { port: 8081 }, timeoutSeconds: "1" }],
+    ["a port of the wrong type", { grpc: { port: "x" } }],
+  ])("with %s counts as no record", (_name, record) => {
+    const probers = { "/app-health/kserve-container/readyz": record as Probe };
+    const delegation = delegateReadiness(component(rewritten), { execProbe: "tcpSocket" }, probers);
+    expect(JSON.parse(delegation.value)).toEqual(rewritten);
+  });
+});

@@ -47,9 +47,10 @@ export function review(body: unknown, config: InjectorConfig): ReviewResult {
   const meta = object.metadata as { name?: unknown; generateName?: unknown } | null | undefined;
   const podName = typeof meta?.name === "string" && meta.name ? meta.name : meta?.generateName;
   const base = {
-    uid: request.uid,
-    namespace: request.namespace,
-    pod: typeof podName === "string" ? podName : undefined,
+    // Log lines stay short whatever a caller sends.
+    uid: clip(request.uid),
+    namespace: clip(request.namespace),
+    pod: typeof podName === "string" ? clip(podName) : undefined,
     dryRun: request.dryRun,
   };
   const answer = (
@@ -90,4 +91,8 @@ export function review(body: unknown, config: InjectorConfig): ReviewResult {
       );
     }
   }
+}
+
+function clip<T extends string | undefined>(value: T): T {
+  return (value !== undefined && value.length > 253 ? `${value.slice(0, 253)}…` : value) as T;
 }

@@ -68,6 +68,7 @@ const ContainerFields = z.object({
 export const PodSpecSchema = z.object({
   spec: z.object({
     containers: z.array(ContainerFields),
+    initContainers: z.array(z.object({ name: z.string() })).nullish(),
     volumes: z.array(z.object({ name: z.string() })).nullish(),
   }),
 });

@@ -64,6 +64,11 @@ export function injectAgent(pod: Pod, config: InjectorConfig, context: InjectCon
   if (containers.some((c) => c.name === k.AgentContainerName)) {
     return { outcome: "unchanged", reason: "agent container already present" };
   }
+  // Container names are unique across containers and init containers: a second "agent" would
+  // make the pod invalid, so say why instead.
+  if (pod.spec?.initContainers?.some((c) => c.name === k.AgentContainerName)) {
+    return { outcome: "refused", reason: `an init container is already named ${k.AgentContainerName}` };
+  }
   if (puller) {
     for (const needed of [k.AgentModelDirAnnotationKey, k.AgentModelConfigVolumeNameAnnotationKey]) {
       if (!has(annotations, needed)) {

@@ -49,6 +49,31 @@ export function originalProbe(
 ): { probe: Probe | null | undefined; fromIstio: boolean } {
   const path = istioProbePath(probe);
   const recorded = path === undefined ? undefined : probers[path];
-  if (!recorded || typeof recorded !== "object") return { probe, fromIstio: false };
+  if (!isRecordedProbe(recorded)) return { probe, fromIstio: false };
   return { probe: { ...recorded, ...probeTiming(probe), ...probeTiming(recorded) }, fromIstio: true };
+}
+
+const isPort = (port: unknown): boolean => typeof port === "number" || typeof port === "string";
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * True for a record shaped as Istio writes them (`app_probe.go`, `Prober`): one httpGet,
+ * tcpSocket or grpc handler with a port, and optional numbers. Anything else is no record, so
+ * a malformed env value can never reach the agent's probe.
+ */
+function isRecordedProbe(value: unknown): value is Probe {
+  if (!isObject(value)) return false;
+  const { httpGet, tcpSocket, grpc } = value;
+  const handlers = [httpGet, tcpSocket, grpc].filter((handler) => handler !== undefined);
+  if (handlers.length !== 1) return false;
+  if (httpGet !== undefined) {
+    if (!isObject(httpGet) || !isPort(httpGet.port)) return false;
+    if (httpGet.path !== undefined && typeof httpGet.path !== "string") return false;
+  }
+  if (tcpSocket !== undefined && (!isObject(tcpSocket) || !isPort(tcpSocket.port))) return false;
+  if (grpc !== undefined && (!isObject(grpc) || typeof grpc.port !== "number")) return false;
+  return Object.entries(value).every(
+    ([key, field]) => ["httpGet", "tcpSocket", "grpc"].includes(key) || typeof field === "number",
+  );
 }
