@@ -1,5 +1,6 @@
+import type { Pod } from "kubernetes-types/core/v1.js";
 import { parseAllDocuments } from "yaml";
-import { admitPod } from "../admission/admit.js";
+import { admitPod, type PodDecision } from "../admission/admit.js";
 import { createPatch, type Operation } from "../admission/patch.js";
 import type { InjectorConfig } from "../config/schema.js";
 
@@ -86,22 +87,7 @@ export function previewObject(
   const ownNamespace = (object.metadata as { namespace?: unknown } | undefined)?.namespace;
   const ns = typeof ownNamespace === "string" && ownNamespace !== "" ? ownNamespace : namespace;
   if (kind === undefined || kind === "Pod") {
-    const decision = admitPod(object, config, ns, [...path]);
-    switch (decision.decision) {
-      case "invalid":
-        return { outcome: "invalid", error: decision.error };
-      case "deny":
-        return { outcome: "refused", note: decision.reason };
-      case "skip":
-        return { outcome: "unchanged", object, note: decision.reason };
-      case "patch":
-        return {
-          outcome: "injected",
-          object: decision.pod as KubeObject,
-          patch: decision.patch,
-          note: statusNote(decision.status),
-        };
-    }
+    return fromDecision(admitPod(object, config, ns, [...path]), object, (pod) => pod as KubeObject);
   }
   if (typeof kind !== "string" || !WORKLOAD_KINDS.has(kind)) {
     return {
@@ -120,6 +106,18 @@ export function previewObject(
     spec: template.spec,
   };
   const decision = admitPod(pod, config, ns, [...path, "spec", "template"]);
+  return fromDecision(decision, object, (mutated) => ({
+    ...object,
+    spec: { ...spec, template: { ...template, metadata: mutated.metadata, spec: mutated.spec } },
+  }));
+}
+
+/** The preview for a decision on `object`'s pod; `wrap` puts a mutated pod back in its place. */
+function fromDecision(
+  decision: PodDecision,
+  object: KubeObject,
+  wrap: (pod: Pod) => KubeObject,
+): ObjectPreview {
   switch (decision.decision) {
     case "invalid":
       return { outcome: "invalid", error: decision.error };
@@ -128,13 +126,7 @@ export function previewObject(
     case "skip":
       return { outcome: "unchanged", object, note: decision.reason };
     case "patch": {
-      const mutated: KubeObject = {
-        ...object,
-        spec: {
-          ...spec,
-          template: { ...template, metadata: decision.pod.metadata, spec: decision.pod.spec },
-        },
-      };
+      const mutated = wrap(decision.pod);
       return {
         outcome: "injected",
         object: mutated,
