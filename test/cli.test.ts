@@ -140,6 +140,29 @@ describe("inject: pods", () => {
     );
   });
 
+  it("shows an exec probe's TCP delegation and the status annotation", () => {
+    const result = run(["inject", "-f", example("predictor-raw.pod.json"), "-o", "json"]);
+    expect(result.code).toBe(0);
+    const pod = JSON.parse(result.out);
+    const env = agentOf(pod.spec)?.env as { name: string; value?: string }[];
+    const probe = env.find((e) => e.name === "SERVING_READINESS_PROBE")?.value ?? "";
+    // The model server's exec probe (with its timing) becomes a TCP probe on its port.
+    expect(JSON.parse(probe)).toEqual({
+      tcpSocket: { port: 8080 },
+      initialDelaySeconds: 5,
+      timeoutSeconds: 5,
+      periodSeconds: 10,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    expect(JSON.parse(pod.metadata.annotations[AgentInjectionStatusAnnotationKey])).toMatchObject({
+      component: "kserve-container",
+      mode: "raw",
+      probe: "exec",
+      readiness: "exec -> tcpSocket:8080",
+    });
+  });
+
   it("injects the documented dry-run pod (docs/deploy.md), into a valid Pod", () => {
     const result = run(["inject", "-f", example("dry-run.pod.yaml")]);
     expect(result.code).toBe(0);
