@@ -7,15 +7,36 @@
  */
 export const MAX_NESTING_DEPTH = 100;
 
-/** True when `value` nests objects or arrays more than `limit` levels deep. Iterative, so it cannot overflow. */
+/**
+ * True when `value` nests objects or arrays more than `limit` levels deep. Iterative, so it cannot
+ * overflow. It runs on every request body, so it allocates nothing per node: two plain stacks,
+ * arrays walked by index and objects by their own enumerable keys (`for...in` with `hasOwn`), the
+ * members `Object.values` would give for parsed JSON, without an array per node.
+ */
 export function nestedDeeperThan(value: unknown, limit: number = MAX_NESTING_DEPTH): boolean {
-  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, depth } = item;
-    if (node === null || typeof node !== "object") continue;
+  if (value === null || typeof value !== "object") return false;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+    const depth = depths.pop() as number;
     if (depth > limit) return true;
-    for (const child of Object.values(node)) {
-      if (child !== null && typeof child === "object") stack.push({ node: child, depth: depth + 1 });
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (child !== null && typeof child === "object") {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in node) {
+        if (!Object.hasOwn(node, key)) continue;
+        const child: unknown = (node as Record<string, unknown>)[key];
+        if (child !== null && typeof child === "object") {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
     }
   }
   return false;

@@ -46,46 +46,47 @@ export function review(body: unknown, config: InjectorConfig): ReviewResult {
   const object = request.object;
   const meta = object.metadata as { name?: unknown; generateName?: unknown } | null | undefined;
   const podName = typeof meta?.name === "string" && meta.name ? meta.name : meta?.generateName;
-  const base = {
-    // Log lines stay short whatever a caller sends.
-    uid: clip(request.uid),
-    namespace: clip(request.namespace),
-    pod: typeof podName === "string" ? clip(podName) : undefined,
-    dryRun: request.dryRun,
-  };
+  // Log lines stay short whatever a caller sends.
+  const uid = clip(request.uid);
+  const namespace = clip(request.namespace);
+  const pod = typeof podName === "string" ? clip(podName) : undefined;
+  const dryRun = request.dryRun;
+  // Built member by member, not spread: this runs for every review. The members' order is the
+  // order of the JSON the API server reads and of the log line.
   const answer = (
-    response: Omit<AdmissionReviewResponse["response"], "uid">,
+    response: AdmissionReviewResponse["response"],
     decision: ReviewFacts["decision"],
     reason: string,
   ): ReviewResult => ({
     status: 200,
-    body: { apiVersion, kind, response: { uid: request.uid, ...response } },
-    facts: { ...base, decision, reason },
+    body: { apiVersion, kind, response },
+    facts: { uid, namespace, pod, dryRun, decision, reason },
   });
+  const allowed = { uid: request.uid, allowed: true } as const;
 
   if (request.kind.kind !== "Pod" || (request.kind.group ?? "") !== "") {
-    return answer({ allowed: true }, "skip", `not a Pod (${request.kind.kind})`);
+    return answer(allowed, "skip", `not a Pod (${request.kind.kind})`);
   }
   if (request.operation !== "CREATE") {
-    return answer({ allowed: true }, "skip", `operation ${request.operation}`);
+    return answer(allowed, "skip", `operation ${request.operation}`);
   }
   const decision = admitPod(object, config, request.namespace);
   switch (decision.decision) {
     case "invalid":
       return { status: 400, body: { error: decision.error } };
     case "skip":
-      return answer({ allowed: true }, "skip", decision.reason);
+      return answer(allowed, "skip", decision.reason);
     case "deny":
       return answer(
-        { allowed: false, status: { code: 400, message: decision.reason } },
+        { uid: request.uid, allowed: false, status: { code: 400, message: decision.reason } },
         "deny",
         decision.reason,
       );
     case "patch": {
       const patch = encodePatch(decision.patch);
-      if (patch === undefined) return answer({ allowed: true }, "skip", "nothing to change");
+      if (patch === undefined) return answer(allowed, "skip", "nothing to change");
       return answer(
-        { allowed: true, patchType: "JSONPatch", patch },
+        { uid: request.uid, allowed: true, patchType: "JSONPatch", patch },
         "patch",
         `${decision.status.mode}: ${decision.status.readiness}`,
       );
