@@ -61,6 +61,11 @@ export interface WebhookConfigOptions {
   readonly name?: string | undefined;
   readonly excludedNamespaces?: readonly string[] | undefined;
   readonly timeoutSeconds?: number | undefined;
+  /**
+   * A token to carry as the URL's last path segment, for API servers that cannot be given an
+   * admission kubeconfig (managed control planes). The function accepts it like a bearer token.
+   */
+  readonly pathToken?: string | undefined;
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
@@ -126,7 +131,10 @@ export function renderWebhookConfiguration(options: WebhookConfigOptions): Mutat
       {
         name,
         admissionReviewVersions: ["v1", "v1beta1"],
-        clientConfig: { url: options.url, ...(caBundle ? { caBundle } : {}) },
+        clientConfig: {
+          url: withPathToken(options.url, options.pathToken),
+          ...(caBundle ? { caBundle } : {}),
+        },
         rules: [POD_CREATE_RULE],
         matchPolicy: "Equivalent",
         objectSelector: { matchExpressions: [{ key: InferenceServiceLabel, operator: "Exists" }] },
@@ -179,6 +187,26 @@ export function checkToken(raw: string): string {
     );
   }
   return token;
+}
+
+/**
+ * A token that can stand as a URL path segment as it is: RFC 3986 unreserved characters only,
+ * so no proxy or framework rewrites it on the way to the function.
+ */
+export function checkPathToken(raw: string): string {
+  const token = raw.trim();
+  if (token === "") throw new WebhookConfigError("--path-token-file: the file is empty");
+  if (!/^[A-Za-z0-9._~-]+$/.test(token)) {
+    throw new WebhookConfigError(
+      "--path-token-file: a path token must use only letters, digits and . _ ~ - (try openssl rand -hex 32)",
+    );
+  }
+  return token;
+}
+
+function withPathToken(url: string, token: string | undefined): string {
+  if (token === undefined) return url;
+  return `${url.replace(/\/+$/, "")}/${checkPathToken(token)}`;
 }
 
 export interface ApiServerAuth {

@@ -25,6 +25,33 @@ const post = (body: unknown, path = "/?timeout=10s") =>
     .set("Authorization", `Bearer ${TOKEN}`)
     .send(JSON.stringify(body));
 
+describe("the token in the URL's last path segment (managed control planes)", () => {
+  const review = example("predictor-raw");
+  const postAt = (path: string) =>
+    supertest(server).post(path).set("Content-Type", "application/json").send(JSON.stringify(review));
+
+  it("is accepted like a bearer token, query string and all", async () => {
+    const res = await postAt(`/kserve-agent-webhook/${TOKEN}?timeout=10s`);
+    expect(res.status).toBe(200);
+    expect(res.body.response.patchType).toBe("JSONPatch");
+  });
+
+  it.each([
+    ["a wrong token", "/wrong-token?timeout=10s"],
+    ["the token not last", `/${TOKEN}/more`],
+    ["no path", "/?timeout=10s"],
+  ])("%s gets 401", async (_name, path) => {
+    const res = await postAt(path);
+    expect(res.status).toBe(401);
+    expect(res.headers["www-authenticate"]).toBe("Bearer");
+  });
+
+  it("does not count when an Authorization header says otherwise", async () => {
+    const res = await postAt(`/${TOKEN}`).set("Authorization", "Basic Zm9vOmJhcg==");
+    expect(res.status).toBe(401);
+  });
+});
+
 describe("POST an AdmissionReview", () => {
   it("answers 200 with a JSON Patch that adds the agent", async () => {
     const review = example("predictor-raw");

@@ -302,3 +302,39 @@ describe("kserve-agent-webhook webhook-config", () => {
     expect(result.err).toMatch(/ENOENT.*absent/);
   });
 });
+
+describe("webhook-config --path-token-file (managed control planes)", () => {
+  const tokenFile = join(scratch, "path-token");
+  writeFileSync(tokenFile, "0a1b2c3d4e5f\n");
+
+  it("puts the token in the URL's last segment, which the function accepts", () => {
+    const result = run(["webhook-config", "--url", `${URL_}/`, "--path-token-file", tokenFile]);
+    expect(result.code).toBe(0);
+    const printed = parseYaml(result.out);
+    expect(() => validate(printed)).not.toThrow();
+    const url: string = printed.webhooks[0].clientConfig.url;
+    expect(url).toBe(`${URL_}/0a1b2c3d4e5f`);
+    const settings = loadServerSettings({ WEBHOOK_TOKENS: "0a1b2c3d4e5f" });
+    expect(isAuthorized(undefined, settings.tokenDigests, `${new URL(url).pathname}?timeout=10s`)).toBe(true);
+    expect(isAuthorized(undefined, settings.tokenDigests, "/kserve-agent-webhook?timeout=10s")).toBe(false);
+    expect(result.err).toMatch(/holds the token/);
+  });
+
+  it("refuses a token a URL would have to escape, and --token-file beside it", () => {
+    const bad = join(scratch, "bad-path-token");
+    writeFileSync(bad, "a/b");
+    expect(run(["webhook-config", "--url", URL_, "--path-token-file", bad]).code).toBe(1);
+    expect(() => renderWebhookConfiguration({ url: URL_, pathToken: "sp ace" })).toThrow(WebhookConfigError);
+    const both = run([
+      "webhook-config",
+      "--url",
+      URL_,
+      "--path-token-file",
+      tokenFile,
+      "--token-file",
+      tokenFile,
+    ]);
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/choose one/);
+  });
+});

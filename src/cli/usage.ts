@@ -71,6 +71,9 @@ Options:
   --timeout SECONDS         the webhook's timeoutSeconds, 1 to 30 (default 10)
   --token-file FILE         also write the kube-apiserver's AdmissionConfiguration and the
                             kubeconfig that sends this bearer token to the URL's host
+  --path-token-file FILE    put this token in the URL's last path segment instead, for API
+                            servers that take no admission kubeconfig (managed clusters); the
+                            function accepts it like a bearer token
   --kubeconfig-path PATH    where the API server will read that kubeconfig (the
                             AdmissionConfiguration's kubeConfigFile; default
                             /etc/kubernetes/kserve-agent-webhook/kubeconfig.yaml, or the file

@@ -27,6 +27,7 @@ export function runWebhookConfig(argv: string[], io: CliIo): number {
       "exclude-namespace": { type: "string", multiple: true },
       timeout: { type: "string" },
       "token-file": { type: "string" },
+      "path-token-file": { type: "string" },
       "kubeconfig-path": { type: "string" },
       "output-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -43,6 +44,10 @@ export function runWebhookConfig(argv: string[], io: CliIo): number {
   if (!tokenFile && (outputDir || values["kubeconfig-path"])) {
     throw new UsageError("--output-dir and --kubeconfig-path go with --token-file", WEBHOOK_CONFIG_USAGE);
   }
+  const pathTokenFile = values["path-token-file"];
+  if (tokenFile && pathTokenFile) {
+    throw new UsageError("--token-file and --path-token-file: choose one", WEBHOOK_CONFIG_USAGE);
+  }
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   try {
     const configuration = renderWebhookConfiguration({
@@ -51,7 +56,9 @@ export function runWebhookConfig(argv: string[], io: CliIo): number {
       name: values.name,
       excludedNamespaces: values["exclude-namespace"],
       timeoutSeconds: timeout,
+      pathToken: pathTokenFile === undefined ? undefined : io.read(pathTokenFile),
     });
+    if (pathTokenFile) io.err("note: the output holds the token in clientConfig.url\n");
     const warning = orderingWarning(configuration.metadata?.name ?? "");
     if (warning) io.err(`warning: ${warning}\n`);
     if (!tokenFile) {

@@ -9,6 +9,8 @@ import { isAuthorized } from "./auth.js";
 /** The request as the functions framework hands it over: headers, and the body it parsed. */
 export interface WebhookRequest {
   readonly method: string;
+  /** The path and query; never logged (it may carry the token). */
+  readonly url?: string;
   readonly headers: IncomingHttpHeaders;
   readonly body?: unknown;
   readonly rawBody?: Buffer;
@@ -45,7 +47,10 @@ export function createHandler({ config, settings, log }: HandlerDeps) {
       refuse(405, "only POST is allowed", { Allow: "POST" });
       return;
     }
-    if (!settings.allowUnauthenticated && !isAuthorized(req.headers.authorization, settings.tokenDigests)) {
+    if (
+      !settings.allowUnauthenticated &&
+      !isAuthorized(req.headers.authorization, settings.tokenDigests, req.url)
+    ) {
       // Nothing else said: no hint of which part was wrong.
       res.writeHead(401, { "WWW-Authenticate": "Bearer" });
       res.end();
