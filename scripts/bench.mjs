@@ -30,10 +30,13 @@ const IMPORT_RUNS = QUICK ? 2 : 7;
 const INPROC_MS = QUICK ? 300 : 1500; // per function per pod, over all rounds
 const INPROC_ROUNDS = 3;
 
+// The webhook as the framework serves it: package.json's "main" (the bundled dist/function.mjs).
+const MAIN = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).main;
+
 const SERVERS = {
   webhook: {
     target: "mutatePods",
-    source: join(ROOT, "dist/index.js"),
+    source: join(ROOT, MAIN),
     env: { WEBHOOK_TOKENS: TOKEN },
   },
   noop: { target: "noop", source: join(ROOT, "scripts/noop-function.mjs"), env: {} },

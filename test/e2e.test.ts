@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentContainerName, AgentInjectionStatusAnnotationKey } from "../src/constants.js";
 
 /**
- * The function as `npm start` runs it (the functions-framework binary over the built dist/, in
- * its own process, on a free port), but with bearer tokens, sent what the kube-apiserver sends.
- * `npm test` builds before vitest runs.
+ * The function as `npm start` runs it (the functions-framework binary, in its own process, on a
+ * free port, serving package.json's "main": the bundled dist/function.mjs), but with bearer tokens,
+ * sent what the kube-apiserver sends. `npm test` builds before vitest runs.
  */
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -78,6 +78,14 @@ afterAll(async () => {
   const exited = new Promise((resolve) => running.once("exit", resolve));
   running.kill("SIGTERM");
   await exited;
+});
+
+describe("the process", () => {
+  it("serves package.json's main, the bundled dist/function.mjs (no --source given)", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main: string };
+    expect(pkg.main).toBe("dist/function.mjs");
+    expect(existsSync(join(root, pkg.main))).toBe(true);
+  });
 });
 
 const example = (name: string): Json =>

@@ -1,11 +1,30 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { type InjectorConfig, parseConfigMapData } from "./schema.js";
 
+/**
+ * The package's top directory: the nearest directory above this code that holds `package.json`.
+ * This code runs from src/config/ (tests), dist/config/ (the CLI) and dist/function.mjs (the
+ * function, bundled), so no one relative path fits all three. A few `existsSync` calls, once.
+ */
+function packageRoot(moduleUrl: string): string {
+  const start = dirname(fileURLToPath(moduleUrl));
+  for (let dir = start; ; ) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    const parent = dirname(dir);
+    // No package.json at all: the error comes when, and only if, the bundled config is read.
+    if (parent === dir) return start;
+    dir = parent;
+  }
+}
+
 /** The bundled ConfigMap with KServe's release defaults. */
-export const BUNDLED_CONFIG_PATH = fileURLToPath(
-  new URL("../../config/inferenceservice-config.yaml", import.meta.url),
+export const BUNDLED_CONFIG_PATH = join(
+  packageRoot(import.meta.url),
+  "config",
+  "inferenceservice-config.yaml",
 );
 
 /** A configuration the function cannot start with; the message names every bad key. */
