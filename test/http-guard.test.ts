@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
+import fc from "fast-check";
 import supertest from "supertest";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AdmissionReviewResponse } from "../src/admission/review.js";
@@ -620,6 +622,21 @@ describe("the handler's log sink (createHandler)", () => {
         message: "internal error: boom",
       }),
     ]);
+  });
+});
+
+describe("the token digest", () => {
+  it("is SHA-256 of the UTF-8 token (crypto.hash, checked against createHash)", () => {
+    const sha256 = (token: string) => createHash("sha256").update(token, "utf8").digest();
+    for (const token of ["", TOKEN_A, TOKEN_B, "é€😀", "a\u0000b", "x".repeat(10_000)]) {
+      expect(tokenDigest(token)).toEqual(sha256(token));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (token) => {
+        expect(tokenDigest(token)).toEqual(sha256(token));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
